@@ -54,7 +54,10 @@ socklen_t addr_to_sockaddr(u128 a, uint16_t port, struct sockaddr_storage *ss);
 /* The address and port of an AF_INET/AF_INET6 sockaddr; 0 or NERR_PARSE. */
 int addr_from_sockaddr(const struct sockaddr *sa, u128 *a, uint16_t *port);
 
-/* The inclusive interval of the prefix a/len in a's family. */
-void addr_prefix_bounds(u128 a, int len, u128 *lo, u128 *hi);
+/*
+ * The inclusive interval of the prefix a/len, where len counts in a family
+ * of BITS bits (32 for IPv4, 128 for IPv6 text, even for ::ffff:0:0/96).
+ */
+void addr_prefix_bounds(u128 a, int len, int bits, u128 *lo, u128 *hi);
 
 #endif

@@ -27,7 +27,8 @@ int record_parse(const char *line, size_t len, json_t **obj, const char **why);
 
 /*
  * The target a record names: a "target" record's ip/cidr/range/host, or a
- * "port"/"host" record's ip (or host) and port.  t->port is the record's
+ * "port"/"host" record's ip (or host) and port.  An address that comes
+ * with a "host" keeps the name in t->host.  t->port is the record's
  * "port" when present.  *ports points at the record's "ports" spec string
  * or is NULL (it borrows from obj).  0, or NERR_PARSE with *why.
  */
