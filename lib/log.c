@@ -24,7 +24,7 @@ log_progname(void)
 	return progname;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;

@@ -1,6 +1,7 @@
 /* opt.c - range-checked option values and the shared exit conventions. */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,10 +135,19 @@ opt_version(void)
 	exit(opt_close_stdout());
 }
 
+/* True when stdout is a pipe or socket whose reader has gone away. */
+static int
+reader_gone(void)
+{
+	struct pollfd pfd = {.fd = 1, .events = POLLOUT};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
 int
 opt_stdout_closed(void)
 {
-	if (!stdout_epipe && ferror(stdout) && errno == EPIPE)
+	if (!stdout_epipe && ferror(stdout) && (errno == EPIPE || reader_gone()))
 		stdout_epipe = 1;
 	return stdout_epipe;
 }
@@ -145,14 +155,14 @@ opt_stdout_closed(void)
 int
 opt_close_stdout(void)
 {
-	int failed = ferror(stdout);
+	int failed = ferror(stdout), gone;
 
+	/* A write that failed earlier left no errno behind: ask the pipe. */
+	gone = stdout_epipe || (failed && reader_gone());
 	errno = 0;
 	if (fclose(stdout) != 0)
 		failed = 1;
-	if (!failed)
-		return 0;
-	if (errno == EPIPE || stdout_epipe)
+	if (!failed || gone || errno == EPIPE)
 		return 0;
 	log_warn("write error on standard output");
 	return 1;
