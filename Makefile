@@ -1,6 +1,7 @@
 # nray - one entry point: all, check, install, deps, fuzz, bench, clean.
 #
 #   make                          build every program into $(O)/bin
+#   make demo                     scan this machine's loopback (a real pipeline)
 #   make check                    unit + integration tests, man lint, format check
 #   make SANITIZE=address,undefined check
 #   make fuzz                     build the libFuzzer harnesses (clang)
@@ -16,6 +17,8 @@ CC      ?= cc
 CLANG   ?= clang
 WERROR  ?=
 
+comma := ,
+
 # SANITIZE=address,undefined builds into its own tree, so the two never mix.
 SANITIZE ?=
 ifneq ($(SANITIZE),)
@@ -26,7 +29,6 @@ else
   O ?= build
   SANFLAGS :=
 endif
-comma := ,
 
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-missing-field-initializers $(if $(WERROR),-Werror)
@@ -51,7 +53,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check unit integration lint-man check-man-options format format-check \
+.PHONY: all demo check unit integration lint-man check-man-options format format-check \
         install deps fuzz fuzz-run bench clean
 .DEFAULT_GOAL := all
 
@@ -147,6 +149,10 @@ fuzz-run: fuzz
 	    2>build/fuzz/$$n.log || { tail -n 40 build/fuzz/$$n.log; exit 1; }; \
 	done; echo "fuzz: all harnesses ran clean"
 
+# A real pipeline on a safe default: this machine's loopback only.
+demo: all
+	$(O)/bin/nray-targets 127.0.0.1 ::1 | $(O)/bin/nray-scan -p top1000 --progress
+
 # --- benchmarks (never part of check) -------------------------------------
 
 bench: all
@@ -165,7 +171,7 @@ install: all
 # Debian packages for the build, the tests (real peers) and the benchmarks.
 DEPS_BUILD := build-essential pkg-config libjansson-dev libc-ares-dev clang \
               libclang-rt-14-dev clang-format mandoc
-DEPS_TEST  := perl iproute2 nftables knot knot-dnsutils procps
+DEPS_TEST  := perl iproute2 nftables knot knot-dnsutils procps jq python3 bc time
 DEPS_BENCH := nmap masscan zmap time
 
 deps:

@@ -31,7 +31,7 @@ struct perm {
 /* Sets up a permutation of [0, n) keyed by seed.  n may be 0 (empty). */
 void perm_init(struct perm *p, uint64_t n, uint64_t seed);
 
-/* The element at position i (i < n). */
+/* The element at position i (i < n; any other i is returned unchanged). */
 uint64_t perm_at(const struct perm *p, uint64_t i);
 
 /* The position of element x (x < n): the inverse of perm_at. */
@@ -60,11 +60,16 @@ int shard_owns(const struct shard *sh, uint64_t seed, u128 addr, int port);
 
 /*
  * Parses a seed: a decimal or 0x number, or "random" (fresh from the
- * kernel).  0, or NERR_PARSE / NERR_SYSTEM.
+ * kernel).  0, or NERR_PARSE / NERR_RANGE / NERR_SYSTEM.
  */
 int seed_parse(const char *s, uint64_t *seed);
 
-/* A keyed 64-bit hash of (addr, port) (SipHash-style mixing). */
+/*
+ * A keyed 64-bit hash of (addr, port): exactly SipHash-2-4 with the key
+ * (seed, seed ^ 0x6e72617968617368) over le64(addr >> 64) || le64(addr) ||
+ * le64((uint32_t)port).  Shards on different machines rely on this
+ * definition: never change it.
+ */
 uint64_t perm_hash(uint64_t seed, u128 addr, int port);
 
 #endif
