@@ -134,8 +134,14 @@ build/fuzz/gen/topports.c: $(O)/gen/topports.c
 build/fuzz/gen/topports.o: build/fuzz/gen/topports.c
 	$(CLANG) $(FUZZ_CFLAGS) -c -o $@ $<
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -ljansson -lcares -lresolv -lm
+# Harnesses of a program's own parsers link that program's object too.
+FUZZ_OBJ_fuzz_axfr := build/fuzz/nray-targets/axfr.o
+FUZZ_INC_fuzz_axfr := -Inray-targets
+
+.SECONDEXPANSION:
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $$(FUZZ_OBJ_fuzz_$$*)
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_INC_fuzz_$*) -fsanitize=fuzzer -o $@ $^ \
+	  -ljansson -lcares -lresolv -lm
 
 fuzz: $(FUZZ_BIN)
 
