@@ -35,7 +35,7 @@ addr_parse(const char *s, size_t len, u128 *out)
 	unsigned char b[16];
 	struct in_addr a4;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
 		return NERR_PARSE;
 	memcpy(buf, s, len);
 	buf[len] = '\0';

@@ -16,7 +16,10 @@ struct jsonl_reader {
 	size_t scanned;    /* buf[start, scanned) holds no newline */
 	uint64_t lineno;
 	int eof;
-	int skipping; /* discarding the rest of an overlong line */
+	int skipping;  /* discarding the rest of an overlong line */
+	int toolong;   /* an overlong line is still to be reported */
+	char head[64]; /* its first bytes, for the message */
+	size_t head_len;
 };
 
 struct jsonl_reader *
@@ -53,7 +56,18 @@ jsonl_fill(struct jsonl_reader *r)
 
 	if (r->eof)
 		return 0;
-	if (r->end == r->cap) {
+	if (r->end == r->cap && r->start == 0 && r->cap >= r->max + 2 &&
+	    !r->skipping) {
+		/* Full and no newline: the line is too long.  Keep its head
+		 * for the report and drop the rest, so reading goes on. */
+		r->head_len = sizeof(r->head);
+		memcpy(r->head, r->buf, r->head_len);
+		r->toolong = 1;
+		r->skipping = 1;
+		r->end = r->scanned = 0;
+	} else if (r->end == r->cap && r->skipping) {
+		r->start = r->end = r->scanned = 0;
+	} else if (r->end == r->cap) {
 		if (r->start > 0) {
 			memmove(r->buf, r->buf + r->start, r->end - r->start);
 			r->end -= r->start;
@@ -93,6 +107,13 @@ jsonl_next(struct jsonl_reader *r, struct jsonl_line *line)
 	char *nl;
 	size_t len;
 
+	if (r->toolong) {
+		r->toolong = 0;
+		line->text = r->head;
+		line->len = r->head_len;
+		line->lineno = ++r->lineno;
+		return JSONL_TOOLONG;
+	}
 	for (;;) {
 		nl = memchr(r->buf + r->scanned, '\n', r->end - r->scanned);
 		if (r->skipping) {

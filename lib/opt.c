@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
 #include "nerr.h"
@@ -45,10 +44,13 @@ parse_scaled(const char *s, const char *const *units, const double *scale,
 		return NERR_PARSE;
 	errno = 0;
 	v = strtod(s, &end);
+	/* Plain decimals only: strtod would also take "0x10" and "1e3". */
+	if ((size_t)(end - s) != strspn(s, "0123456789."))
+		return NERR_PARSE;
 	if (errno == ERANGE || !isfinite(v))
 		return NERR_RANGE;
 	for (i = 0; units[i] != NULL; i++)
-		if (strcasecmp(end, units[i]) == 0)
+		if (strcmp(end, units[i]) == 0)
 			break;
 	if (units[i] == NULL)
 		return NERR_PARSE;
@@ -71,8 +73,8 @@ opt_parse_duration(const char *s, double min, double max, double *secs)
 int
 opt_parse_rate(const char *s, double min, double max, double *out)
 {
-	static const char *const units[] = {"", "k", "M", NULL};
-	static const double scale[] = {1, 1e3, 1e6};
+	static const char *const units[] = {"", "k", "K", "M", NULL};
+	static const double scale[] = {1, 1e3, 1e3, 1e6};
 
 	return parse_scaled(s, units, scale, min, max, out);
 }
@@ -147,7 +149,8 @@ reader_gone(void)
 int
 opt_stdout_closed(void)
 {
-	if (!stdout_epipe && ferror(stdout) && (errno == EPIPE || reader_gone()))
+	if (!stdout_epipe && ferror(stdout) &&
+	    (errno == EPIPE || reader_gone()))
 		stdout_epipe = 1;
 	return stdout_epipe;
 }

@@ -64,8 +64,8 @@ record_parse(const char *line, size_t len, json_t **obj, const char **why)
 		if (len == 0)
 			return 0; /* a comment line */
 	}
-	if ((rc = target_parse(line, len, &t, why)) != 0)
-		return rc;
+	if (target_parse(line, len, &t, why) != 0)
+		return NERR_PARSE;
 	*obj = record_from_target(&t);
 	return 0;
 }

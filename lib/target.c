@@ -94,6 +94,9 @@ parse_cidr(const char *s, size_t len, const char *slash, struct target *t,
 	t->kind = TARGET_CIDR;
 	t->prefix = (int)plen;
 	addr_prefix_bounds(a, (int)plen, bits, &t->lo, &t->hi);
+	/* ::ffff:192.0.2.0/120 is the IPv4 network 192.0.2.0/24. */
+	if (v6text && plen >= 96 && addr_is_v4(t->lo))
+		t->prefix = (int)plen - 96;
 	return 0;
 }
 
@@ -154,13 +157,13 @@ parse_base(const char *s, size_t len, struct target *t, const char **why)
 	if (memchr(s, ':', len) != NULL)
 		return fail(why, "bad IPv6 address", NERR_PARSE);
 	if (!target_valid_host(s, len)) {
-		if (len > TARGET_HOSTMAX + 1)
+		if (len - (s[len - 1] == '.') > TARGET_HOSTMAX)
 			return fail(why, "host name longer than 253 bytes",
 			    NERR_TOOLONG);
 		for (hl = 0; hl < len && (is_digit(s[hl]) || s[hl] == '.');
 		     hl++)
 			;
-		if (hl == len)
+		if (hl == len && is_digit(s[0]))
 			return fail(why, "bad IPv4 address", NERR_PARSE);
 		return fail(why, "not an IP address, CIDR, range or host name",
 		    NERR_PARSE);

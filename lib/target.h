@@ -33,8 +33,9 @@ struct target {
 
 /*
  * Parses the LEN bytes at S (surrounding blanks are not allowed: the caller
- * trims).  On success fills *t and returns 0; otherwise returns NERR_PARSE
- * or NERR_RANGE and points *why at a static reason ("inverted range",
+ * trims).  On success fills *t and returns 0; otherwise returns NERR_PARSE,
+ * NERR_RANGE or NERR_TOOLONG (a name over 253 bytes) and points *why at a
+ * static reason ("inverted range",
  * "prefix length 33 out of range 0-32", ...).
  */
 int target_parse(const char *s, size_t len, struct target *t, const char **why);
