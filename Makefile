@@ -91,14 +91,14 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(LIBNRAY)
 
 # prove (TAP) runs every unit test binary and every integration script.
 check: all $(UNIT_BIN) format-check lint-man check-man-options
-	NRAY_BIN=$(abspath $(O)/bin) NRAY_TESTS=$(abspath $(O)/tests) \
+	NRAY_BIN=$(abspath $(O)/bin) NRAY_TESTS=$(abspath $(O)/tests) NRAY_SANITIZE=$(SANITIZE) \
 	  prove --exec '' --timer $(UNIT_BIN) $(sort $(wildcard tests/integration/*.t))
 
 unit: $(UNIT_BIN)
 	prove --exec '' $(UNIT_BIN)
 
 integration: all
-	NRAY_BIN=$(abspath $(O)/bin) prove --exec '' --timer $(sort $(wildcard tests/integration/*.t))
+	NRAY_BIN=$(abspath $(O)/bin) NRAY_SANITIZE=$(SANITIZE) prove --exec '' --timer $(sort $(wildcard tests/integration/*.t))
 
 MANPAGES := $(wildcard man/*.[1-8])
 

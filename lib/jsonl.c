@@ -60,7 +60,8 @@ jsonl_fill(struct jsonl_reader *r)
 	    !r->skipping) {
 		/* Full and no newline: the line is too long.  Keep its head
 		 * for the report and drop the rest, so reading goes on. */
-		r->head_len = sizeof(r->head);
+		r->head_len =
+		    r->cap < sizeof(r->head) ? r->cap : sizeof(r->head);
 		memcpy(r->head, r->buf, r->head_len);
 		r->toolong = 1;
 		r->skipping = 1;

@@ -26,7 +26,6 @@ record_parse(const char *line, size_t len, json_t **obj, const char **why)
 	char *clean = NULL;
 	const char *end;
 	json_t *j;
-	int rc;
 
 	*obj = NULL;
 	while (len > 0 && is_blank(*line))
