@@ -8,7 +8,7 @@
 #   make deps                     install the Debian packages build and tests need (root)
 #   make install PREFIX=/usr/local DESTDIR=
 
-PROGRAMS := nray-targets nray-scan
+PROGRAMS := nray-targets nray-scan nray-grab
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -45,6 +45,7 @@ LIBNRAY  := $(O)/libnray.a
 LIBS_common      := -ljansson -lm
 LIBS_nray-targets := -lcares -lresolv
 LIBS_nray-scan    := -lcares
+LIBS_nray-grab    := -lssl -lcrypto -lcares
 
 BINS := $(PROGRAMS:%=$(O)/bin/%)
 
@@ -86,6 +87,28 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 $(O)/tests/%: $(O)/tests/unit/%.o $(LIBNRAY)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBNRAY) -lcares -lresolv $(LIBS_common)
+
+# nray-grab's protocol modules, tested through an in-memory stub of the
+# engine (tests/unit/grab_stub.c) with recorded server bytes.
+GRAB_MOD_SRC := nray-grab/mod_ssh.c nray-grab/mod_http.c nray-grab/mod_ftp.c \
+                nray-grab/mod_smtp.c nray-grab/mod_mail.c nray-grab/mod_redis.c \
+                nray-grab/mod_db.c nray-grab/textproto.c
+GRAB_TEST_OBJ := $(GRAB_MOD_SRC:%.c=$(O)/%.o) $(O)/tests/unit/grab_stub.o
+
+$(O)/tests/unit/test_grab_parsers.o $(O)/tests/unit/grab_stub.o \
+  $(O)/tests/unit/test_grab_textproto.o: ALL_CFLAGS += -Inray-grab
+
+$(O)/tests/test_grab_parsers: $(O)/tests/unit/test_grab_parsers.o \
+  $(GRAB_TEST_OBJ) $(LIBNRAY)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(GRAB_TEST_OBJ) $(LIBNRAY) -lssl -lcrypto \
+	  $(LIBS_common)
+
+$(O)/tests/test_grab_textproto: $(O)/tests/unit/test_grab_textproto.o \
+  $(O)/nray-grab/textproto.o $(LIBNRAY)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/nray-grab/textproto.o $(LIBNRAY) \
+	  $(LIBS_common)
 
 # --- tests ---------------------------------------------------------------
 
@@ -138,10 +161,30 @@ build/fuzz/gen/topports.o: build/fuzz/gen/topports.c
 FUZZ_OBJ_fuzz_axfr := build/fuzz/nray-targets/axfr.o
 FUZZ_INC_fuzz_axfr := -Inray-targets
 
+# nray-grab's module harnesses: the module, the shared reader, the stub engine.
+GRAB_FUZZ_COMMON = build/fuzz/nray-grab/textproto.o \
+  build/fuzz/tests/unit/grab_stub.o
+FUZZ_OBJ_fuzz_grab_http = build/fuzz/nray-grab/mod_http.o $(GRAB_FUZZ_COMMON)
+FUZZ_OBJ_fuzz_grab_ssh = build/fuzz/nray-grab/mod_ssh.o $(GRAB_FUZZ_COMMON)
+FUZZ_OBJ_fuzz_grab_ftp = build/fuzz/nray-grab/mod_ftp.o $(GRAB_FUZZ_COMMON)
+FUZZ_OBJ_fuzz_grab_smtp = build/fuzz/nray-grab/mod_smtp.o $(GRAB_FUZZ_COMMON)
+FUZZ_OBJ_fuzz_grab_imap = build/fuzz/nray-grab/mod_mail.o $(GRAB_FUZZ_COMMON)
+FUZZ_OBJ_fuzz_grab_pop3 = build/fuzz/nray-grab/mod_mail.o $(GRAB_FUZZ_COMMON)
+FUZZ_OBJ_fuzz_grab_redis = build/fuzz/nray-grab/mod_redis.o $(GRAB_FUZZ_COMMON)
+FUZZ_OBJ_fuzz_grab_mysql = build/fuzz/nray-grab/mod_db.o $(GRAB_FUZZ_COMMON)
+FUZZ_OBJ_fuzz_grab_postgres = build/fuzz/nray-grab/mod_db.o $(GRAB_FUZZ_COMMON)
+$(foreach m,http ssh ftp smtp imap pop3 redis mysql postgres,\
+  $(eval FUZZ_INC_fuzz_grab_$(m) := -Inray-grab -Itests/unit))
+build/fuzz/tests/unit/grab_stub.o: FUZZ_CFLAGS += -Inray-grab
+FUZZ_OBJ_fuzz_sniff := build/fuzz/nray-grab/sniff.o
+FUZZ_INC_fuzz_sniff := -Inray-grab
+FUZZ_OBJ_fuzz_ja3s := build/fuzz/nray-grab/ja3s.o
+FUZZ_INC_fuzz_ja3s := -Inray-grab
+
 .SECONDEXPANSION:
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $$(FUZZ_OBJ_fuzz_$$*)
 	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_INC_fuzz_$*) -fsanitize=fuzzer -o $@ $^ \
-	  -ljansson -lcares -lresolv -lm
+	  -lssl -lcrypto -ljansson -lcares -lresolv -lm
 
 fuzz: $(FUZZ_BIN)
 
@@ -175,9 +218,11 @@ install: all
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7
 
 # Debian packages for the build, the tests (real peers) and the benchmarks.
-DEPS_BUILD := build-essential pkg-config libjansson-dev libc-ares-dev clang \
+DEPS_BUILD := build-essential pkg-config libjansson-dev libc-ares-dev libssl-dev clang \
               libclang-rt-14-dev clang-format mandoc
-DEPS_TEST  := perl iproute2 nftables knot knot-dnsutils procps jq python3 bc time
+DEPS_TEST  := perl iproute2 nftables knot knot-dnsutils procps jq python3 bc time openssl \
+              openssh-server openssh-client nginx redis-server vsftpd exim4-daemon-light \
+              dovecot-imapd dovecot-pop3d postgresql mariadb-server mariadb-client
 DEPS_BENCH := nmap masscan zmap time
 
 deps:

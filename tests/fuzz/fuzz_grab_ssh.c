@@ -1,0 +1,24 @@
+/*
+ * fuzz_grab_ssh.c - libFuzzer harness for the ssh module's parsers:
+ * SSH identification lines and binary packets (KEXINIT,
+ * KEX_ECDH_REPLY, host key blobs).
+ *
+ * The input is what a server sends, after two control bytes (see
+ * grab_stub_fuzz in tests/unit/grab_stub.h): the size of the pieces the
+ * module gets, and option bits.  The module (mod_ssh.c) and the stub engine
+ * are linked in by the Makefile.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "grab_stub.h"
+
+extern const struct grab_module mod_ssh;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return grab_stub_fuzz(&mod_ssh, data, size);
+}
