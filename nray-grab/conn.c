@@ -307,8 +307,6 @@ tls_established(struct grab *g)
 		json_decref(facts);
 	} else
 		json_object_set_new(g->j->grabs, "tls", facts);
-	if (g->j->step == STEP_TLS)
-		job_set_service(g->j, "tls");
 	g->phase = G_OPEN;
 	if (!g->after_starttls) {
 		opened(g);
@@ -368,7 +366,10 @@ tls_begin(struct grab *g, int after_starttls)
 	SSL_set_connect_state(g->ssl);
 	if (g->sni != NULL)
 		(void)SSL_set_tlsext_host_name(g->ssl, g->sni);
-	if (strcmp(mn, "tls") == 0)
+	/* No ALPN from the probe: exim refuses a foreign one (smtps). */
+	if (g->probe_kind == PROBE_TLS)
+		;
+	else if (strcmp(mn, "tls") == 0)
 		(void)SSL_set_alpn_protos(
 		    g->ssl, alpn_web, sizeof(alpn_web) - 1);
 	else if (strcmp(mn, "https") == 0)
@@ -637,9 +638,16 @@ conn_timer(struct grab *g, struct tnode *t)
 	enum grab_next nx;
 	char why[96];
 
-	if (t == &g->t_whole) {
-		snprintf(why, sizeof(why), "grab deadline of %gs passed",
-		    o->timeout);
+	/* A probe's deadline: an open one judges what it has (timeout). */
+	if (t == &g->t_whole &&
+	    !(g->probing && g->phase == G_OPEN && g->mod->timeout != NULL)) {
+		if (g->probing)
+			snprintf(why, sizeof(why),
+			    "no answer within %gs (--sniff-timeout)",
+			    o->sniff_timeout);
+		else
+			snprintf(why, sizeof(why),
+			    "grab deadline of %gs passed", o->timeout);
 		conn_abort(g,
 		    g->phase == G_CONNECTING ? GRAB_S_CONN_TIMEOUT
 		                             : GRAB_S_IO_TIMEOUT,

@@ -84,6 +84,8 @@ job_free(struct job *j)
 		return;
 	json_decref(j->rec);
 	json_decref(j->grabs);
+	json_decref(j->probe_log);
+	json_decref(j->sniff_first);
 	free(j->host);
 	free(j);
 }
@@ -319,7 +321,12 @@ connq_run(struct engine *e)
 		if (!g->started) {
 			g->started = 1;
 			e->inflight++;
-			timer_arm(e, &g->t_whole, e->o->timeout);
+			g->began = e->now;
+			/* A probe has until --sniff-timeout to decide. */
+			timer_arm(e, &g->t_whole,
+			    g->probing && e->o->sniff_timeout < e->o->timeout
+			        ? e->o->sniff_timeout
+			        : e->o->timeout);
 		}
 		conn_connect(g);
 	}
@@ -328,15 +335,15 @@ connq_run(struct engine *e)
 /* --- grabs ----------------------------------------------------------- */
 
 /* See engine.h. */
-void
+struct grab *
 engine_start_grab(struct engine *e, struct job *j, const struct grab_module *m)
 {
 	struct grab *g = conn_new(e, j, m);
 
 	j->pending++;
-	e->c.grabs++;
 	live_add(e, g);
 	engine_connq_push(e, g, 0);
+	return g;
 }
 
 int
@@ -380,11 +387,16 @@ engine_grab_done(struct engine *e, struct grab *g)
 		e->inflight--;
 	}
 	live_remove(e, g);
-	if (strcmp(g->status, GRAB_S_SUCCESS) == 0)
-		e->c.success++;
-	else
-		e->c.failed++;
-	keep = auto_after(e, j, g->mod, g->status, g->tls_done);
+	if (g->probe_kind != PROBE_NONE)
+		e->c.probes++;
+	if (!g->probing) { /* module runs, not guesses */
+		e->c.grabs++;
+		if (strcmp(g->status, GRAB_S_SUCCESS) == 0)
+			e->c.success++;
+		else
+			e->c.failed++;
+	}
+	keep = auto_after(e, g);
 	if (keep) {
 		/* grab.tls holds the engine's facts: the tls module adds to
 		 * them; any other result replaces an earlier one (auto). */
@@ -453,7 +465,7 @@ first_module(const struct engine *e, const struct job *j)
 	if (e->o->nmods > 0)
 		return e->o->mods[0]->name;
 	m = grab_module_for_port(j->port);
-	return m != NULL ? m->name : sniff_module.name;
+	return m != NULL ? m->name : "banner";
 }
 
 static void job_begin(struct engine *e, struct job *j);

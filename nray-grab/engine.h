@@ -33,11 +33,26 @@ struct grab_opts {
 	uint64_t concurrency;
 	double rate; /* new connections per second; 0: no cap */
 	double connect_timeout, read_timeout, timeout;
+	double sniff_timeout; /* how long the probes wait for an answer */
 	int have_source;
 	u128 source;
 	const struct addrset *exclude;
 	size_t max_line;
 	int progress, quiet;
+};
+
+/*
+ * The parallel probes of sniffing (probe.c), each on its own connection:
+ * the index of a probe in job.probes.  PROBE_NONE: not a probe.
+ */
+enum probe_kind {
+	PROBE_NONE,
+	PROBE_GREETING, /* wait for the server to speak first */
+	PROBE_TLS,      /* a TLS handshake, then a greeting or HTTP inside */
+	PROBE_HTTP,     /* a plain HTTP GET */
+	PROBE_REDIS,    /* a Redis inline PING */
+	PROBE_PG,       /* a PostgreSQL SSLRequest */
+	PROBE_END,
 };
 
 struct job {
@@ -51,8 +66,14 @@ struct job {
 	int pending; /* grabs not finished */
 	int resolving;
 	enum auto_step step;
-	int verdict;   /* "service" set by this run */
-	int skip_grab; /* excluded after resolution: written unchanged */
+	struct grab *probes[PROBE_END]; /* probes still running */
+	json_t *probe_log;   /* what each probe saw (grab.banner.probes) */
+	json_t *sniff_first; /* the greeting probe's result, when it failed */
+	int decided;         /* a probe chose the module */
+	int tls_failed;      /* the TLS probe ended without a handshake */
+	int http_seen;       /* the HTTP probe got an HTTP answer */
+	int verdict;         /* "service" set by this run */
+	int skip_grab;       /* excluded after resolution: written unchanged */
 	struct engine *engine;
 };
 
@@ -97,6 +118,9 @@ struct grab {
 	int tls_active, want_tls, tls_done, after_starttls;
 	int started, in_connq, eof_seen, fresh, starttls_pending;
 	int timer_set, service_set, handoffs, reconnects, resets, cleaned;
+	enum probe_kind probe_kind; /* which probe this grab is or was */
+	int probing;                /* a probe that has not decided */
+	double began;               /* when its first connection started */
 	uint32_t evmask;
 	uint8_t *in;
 	size_t in_len, in_cap;
@@ -182,7 +206,7 @@ int engine_watch_input(struct engine *e, int fd);
 
 struct engine_counts {
 	uint64_t jobs, grabs, success, failed, connects, bytes_in;
-	uint64_t unresolved, excluded, inflight;
+	uint64_t unresolved, excluded, inflight, probes;
 };
 /* The counts so far, for progress and the summary. */
 void engine_counts(const struct engine *e, struct engine_counts *c);
@@ -209,22 +233,31 @@ void output_progress(const struct engine *e, double now);
 
 /* --- auto.c --------------------------------------------------------- */
 
-/* The sniffing pseudo-module: its result is grab.banner. */
-extern const struct grab_module sniff_module;
-
 /* The first modules to run for J; calls engine_start_grab. */
 void auto_begin(struct engine *e, struct job *j);
 
 /*
- * The grab of module M on J ended with STATUS (after a TLS handshake when
- * TLS_DONE).  Returns 1 to keep its result in the record, 0 to drop it;
- * starts the next step (engine_start_grab) when there is one.
+ * Grab G of job G->j ended (G->status set).  Returns 1 to keep its result
+ * in the record, 0 to drop it; starts the next step (engine_start_grab)
+ * when there is one.
  */
-int auto_after(struct engine *e, struct job *j, const struct grab_module *m,
-    const char *status, int tls_done);
+int auto_after(struct engine *e, struct grab *g);
 
-/* Queues a grab of M on J. */
-void
+/* --- probe.c -------------------------------------------------------- */
+
+/*
+ * Starts sniffing J: every probe at once, each on its own connection.
+ * The first decisive answer chooses the module (on the probe's own
+ * connection, or a fresh one) and cancels the other probes; no decisive
+ * answer within --sniff-timeout leaves grab.banner as the result.
+ */
+void probe_begin(struct engine *e, struct job *j);
+
+/* Probe G ended without deciding; returns 0 (its result is dropped). */
+int probe_after(struct engine *e, struct grab *g);
+
+/* Queues a grab of M on J; returns it (owned by the engine). */
+struct grab *
 engine_start_grab(struct engine *e, struct job *j, const struct grab_module *m);
 
 /* True while stopping (no new steps). */

@@ -36,6 +36,7 @@ enum {
 	OPT_CTIMEOUT,
 	OPT_RTIMEOUT,
 	OPT_TIMEOUT,
+	OPT_STIMEOUT,
 	OPT_MAXREAD,
 	OPT_METHOD,
 	OPT_PATH,
@@ -64,6 +65,7 @@ static const struct option longopts[] = {
     {"connect-timeout", required_argument, NULL, OPT_CTIMEOUT},
     {"read-timeout", required_argument, NULL, OPT_RTIMEOUT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"sniff-timeout", required_argument, NULL, OPT_STIMEOUT},
     {"max-read", required_argument, NULL, OPT_MAXREAD},
     {"http-method", required_argument, NULL, OPT_METHOD},
     {"http-path", required_argument, NULL, OPT_PATH},
@@ -116,7 +118,9 @@ usage(void)
 	    "  -m, --modules LIST        modules to run on every record, each "
 	    "on its own\n"
 	    "                            connection (default auto: by port, "
-	    "then sniffing)\n"
+	    "else parallel\n"
+	    "                            probes: greeting, TLS, HTTP, Redis, "
+	    "PostgreSQL)\n"
 	    "      --list-modules        list the modules and exit\n"
 	    "      --concurrency N       grabs in flight (default 1000)\n"
 	    "      --rate N              new connections per second (default "
@@ -127,6 +131,9 @@ usage(void)
 	    "(default 5s)\n"
 	    "      --timeout DUR         deadline of a whole grab (default "
 	    "20s)\n"
+	    "      --sniff-timeout DUR   auto: how long the probes wait for a "
+	    "decisive\n"
+	    "                            answer (default 1.5s)\n"
 	    "      --max-read BYTES      bytes read per grab in all (default "
 	    "262144)\n"
 	    "      --http-method M       HTTP method (default GET)\n"
@@ -260,6 +267,10 @@ parse_options(int argc, char **argv, struct grab_opts *o,
 		case OPT_TIMEOUT:
 			o->timeout =
 			    opt_duration("--timeout", optarg, 0.001, 3600);
+			break;
+		case OPT_STIMEOUT:
+			o->sniff_timeout = opt_duration(
+			    "--sniff-timeout", optarg, 0.001, 3600);
 			break;
 		case OPT_MAXREAD:
 			o->cfg.max_read = (size_t)opt_u64(
@@ -612,6 +623,7 @@ summary(struct engine *e, struct stats *st)
 	stats_u64(st, "grabs", c.grabs);
 	stats_u64(st, "success", c.success);
 	stats_u64(st, "failed", c.failed);
+	stats_u64(st, "probes", c.probes);
 	stats_u64(st, "connects", c.connects);
 	stats_u64(st, "bytes_in", c.bytes_in);
 }
@@ -640,6 +652,7 @@ main(int argc, char **argv)
 	o.connect_timeout = 5;
 	o.read_timeout = 5;
 	o.timeout = 20;
+	o.sniff_timeout = 1.5;
 	o.max_line = JSONL_MAXLINE_DEFAULT;
 	in.o = &o;
 	cli_exclude_init(&ce);

@@ -16,7 +16,7 @@
 #include "utf8.h"
 
 #define BANNER_MAX   2048
-#define BANNER_QUIET 1.0
+#define BANNER_QUIET 0.5
 #define PROBE_MAX    1024
 
 struct banner_state {

@@ -5,8 +5,9 @@
  * Servers that speak first say who they are in their first line: "SSH-",
  * "220 " (SMTP or FTP: the text tells which), "* OK" (IMAP), "+OK" (POP3),
  * a MySQL handshake packet, telnet option negotiation (IAC), a Redis
- * error.  Servers that wait for the client are found by the later steps:
- * a TLS handshake, then an HTTP request.
+ * error.  Servers that wait for the client are found by the answers to
+ * the other probes (probe.c): a Redis PING, a PostgreSQL SSLRequest, an
+ * HTTP request; a TLS handshake is judged by OpenSSL.
  */
 #include <ctype.h>
 #include <string.h>
@@ -170,31 +171,81 @@ sniff_classify(const uint8_t *data, size_t len, int final, const char **module)
 }
 
 /* See sniff.h. */
-enum auto_step
-sniff_next_step(enum auto_step step, const char *status, int handed_off,
-    int tls_done, int *keep)
+enum sniff_verdict
+sniff_redis(const uint8_t *data, size_t len, int final)
 {
-	*keep = 1;
-	switch (step) {
-	case STEP_PORT:
-		return strcmp(status, GRAB_S_PROTO) == 0 ? STEP_SNIFF
-		                                         : STEP_END;
-	case STEP_SNIFF:
-		/* Silent: the server waits for the client to speak. */
-		if (!handed_off && strcmp(status, GRAB_S_IO_TIMEOUT) == 0) {
-			*keep = 0;
-			return STEP_TLS;
-		}
-		return STEP_END;
-	case STEP_TLS:
-		if (tls_done)
-			return STEP_END;
-		*keep = 0;
-		return STEP_HTTP;
-	case STEP_HTTP:
-		*keep = strcmp(status, GRAB_S_SUCCESS) == 0;
-		return STEP_END;
-	default:
-		return STEP_END;
+	static const char *const errs[] = {"-NOAUTH", "-ERR", "-DENIED",
+	    "-WRONGPASS", "-NOPERM", "-LOADING", "-MISCONF", "-BUSY",
+	    "-MASTERDOWN", NULL};
+	const uint8_t *cr;
+	size_t i, n, ll;
+
+	if (len == 0)
+		return final ? SNIFF_UNKNOWN : SNIFF_MORE;
+	if (data[0] != '+' && data[0] != '-')
+		return SNIFF_UNKNOWN;
+	cr = memchr(data, '\r', len < LINE_WAIT ? len : LINE_WAIT);
+	if (cr == NULL || (size_t)(cr - data) + 1 >= len)
+		return final || len >= LINE_WAIT ? SNIFF_UNKNOWN : SNIFF_MORE;
+	if (cr[1] != '\n')
+		return SNIFF_UNKNOWN;
+	ll = (size_t)(cr - data);
+	if (data[0] == '+')
+		return ll == 5 && memcmp(data, "+PONG", 5) == 0 ? SNIFF_MATCH
+		                                                : SNIFF_UNKNOWN;
+	for (i = 0; errs[i] != NULL; i++) {
+		n = strlen(errs[i]);
+		if (ll >= n && memcmp(data, errs[i], n) == 0 &&
+		    (ll == n || data[n] == ' '))
+			return SNIFF_MATCH;
 	}
+	return SNIFF_UNKNOWN;
+}
+
+/* See sniff.h. */
+enum sniff_verdict
+sniff_postgres(const uint8_t *data, size_t len, int final)
+{
+	if (len == 0)
+		return final ? SNIFF_UNKNOWN : SNIFF_MORE;
+	if (len > 1 || (data[0] != 'S' && data[0] != 'N'))
+		return SNIFF_UNKNOWN;
+	return final ? SNIFF_MATCH : SNIFF_MORE;
+}
+
+/* See sniff.h. */
+enum sniff_verdict
+sniff_http(const uint8_t *data, size_t len, int final)
+{
+	static const char http[] = "HTTP/";
+	size_t n = sizeof(http) - 1;
+
+	if (len <= n)
+		return !final && memcmp(data, http, len) == 0 ? SNIFF_MORE
+		                                              : SNIFF_UNKNOWN;
+	return memcmp(data, http, n) == 0 && isdigit(data[n]) ? SNIFF_MATCH
+	                                                      : SNIFF_UNKNOWN;
+}
+
+/* See sniff.h. */
+const char *
+sniff_tls_module(const char *plain)
+{
+	static const char *const map[][2] = {{"smtp", "smtps"},
+	    {"imap", "imaps"}, {"pop3", "pop3s"}, {"http", "https"}};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(plain, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+/* See sniff.h. */
+enum auto_step
+sniff_next_step(enum auto_step step, const char *status)
+{
+	if (step == STEP_PORT && strcmp(status, GRAB_S_PROTO) == 0)
+		return STEP_SNIFF;
+	return STEP_END;
 }

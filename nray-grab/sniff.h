@@ -23,23 +23,42 @@ enum sniff_verdict {
 enum sniff_verdict
 sniff_classify(const uint8_t *data, size_t len, int final, const char **module);
 
+/*
+ * The answer to a Redis inline "PING\r\n": "+PONG", or an error line
+ * that only Redis gives ("-NOAUTH ...", "-DENIED ...", "-ERR ...").
+ * SNIFF_MATCH means Redis; FINAL as for sniff_classify.
+ */
+enum sniff_verdict sniff_redis(const uint8_t *data, size_t len, int final);
+
+/*
+ * The answer to a PostgreSQL SSLRequest: exactly one byte, 'S' or 'N',
+ * and nothing after it (FINAL: no more came).  SNIFF_MATCH means
+ * PostgreSQL; one such byte while more may come is SNIFF_MORE.
+ */
+enum sniff_verdict sniff_postgres(const uint8_t *data, size_t len, int final);
+
+/* The answer to an HTTP request: a status line ("HTTP/1.1 ..."). */
+enum sniff_verdict sniff_http(const uint8_t *data, size_t len, int final);
+
+/*
+ * The module that speaks PLAIN (a sniff_classify name) over implicit TLS
+ * ("imap" -> "imaps"), or NULL when there is none.
+ */
+const char *sniff_tls_module(const char *plain);
+
 /* Steps of the auto choice. */
 enum auto_step {
 	STEP_LIST,  /* --modules: every listed module, side by side */
 	STEP_PORT,  /* the module of a well-known port */
-	STEP_SNIFF, /* wait for the server to speak first */
-	STEP_TLS,   /* silent: try a TLS handshake (https inside) */
-	STEP_HTTP,  /* no TLS: try an HTTP request */
+	STEP_SNIFF, /* parallel probes, then the module they chose */
 	STEP_END,
 };
 
 /*
- * The step after STEP ended with STATUS (a GRAB_S_* string).  HANDED_OFF:
- * the sniffer passed the connection to a module; TLS_DONE: a handshake
- * completed.  *keep gets 1 when the grab's result belongs in the record,
- * 0 when it was only a guess that did not pan out.
+ * The step after a module (not a probe) that ran in STEP ended with
+ * STATUS (a GRAB_S_* string): a well-known port's module that failed
+ * with a protocol error is followed by sniffing; anything else ends.
  */
-enum auto_step sniff_next_step(enum auto_step step, const char *status,
-    int handed_off, int tls_done, int *keep);
+enum auto_step sniff_next_step(enum auto_step step, const char *status);
 
 #endif

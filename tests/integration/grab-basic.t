@@ -22,6 +22,8 @@ trap 'exit 1' INT TERM
 cat >"$tmp/srv.py" <<'EOF'
 import socket, sys, threading
 mode = sys.argv[1]
+lock = threading.Lock()
+live = [0, 0]  # connections open now, most open at once
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen(64)
@@ -29,8 +31,18 @@ print(s.getsockname()[1], flush=True)
 def serve(c):
     try:
         if mode == "silent":
-            while c.recv(4096):
-                pass
+            with lock:
+                live[0] += 1
+                if live[0] > live[1]:
+                    live[1] = live[0]
+                    with open(sys.argv[2], "w") as f:
+                        f.write("%d\n" % live[1])
+            try:
+                while c.recv(4096):
+                    pass
+            finally:
+                with lock:
+                    live[0] -= 1
         elif mode == "garbage":
             c.sendall(b"\x00\x01\x02garbage\xff\xfe\r\n")
             while c.recv(4096):
@@ -55,8 +67,11 @@ def serve(c):
                 if not d:
                     break
                 got += d
-            with open(sys.argv[2], "w") as f:
-                f.write(got.hex())
+            # only the telnet client's answer (sniffing's other probes
+            # connect too and send their own questions)
+            if got[:1] == bytes([255]):
+                with open(sys.argv[2], "w") as f:
+                    f.write(got.hex())
             while c.recv(4096):
                 pass
     except Exception:
@@ -124,13 +139,25 @@ is "$($G -q 127.0.0.1:"$closed" | jq -c '[.grab.banner.status,.grab.banner.error
 	'["connection-refused","connection refused"]' "closed port, auto: refused under banner"
 
 # --- silent, garbage, streams -------------------------------------------
-start=$(date +%s)
-$G -q --read-timeout 0.5s 127.0.0.1:"$(port silent)" >"$tmp/out"
-end=$(date +%s)
+# A silent server: every probe runs at once and ends at the sniff timeout,
+# however long --read-timeout is (sequential guesses would wait for it).
+$G -q --sniff-timeout 0.3s --read-timeout 60s --timeout 120s \
+	--stats "$tmp/silent.json" 127.0.0.1:"$(port silent)" >"$tmp/out"
 is "$(jq -c '[.grab.banner.status,.service,(.grab|keys)]' "$tmp/out")" \
-	'["io-timeout","unknown",["banner"]]' "silent server: sniff, TLS and HTTP tried, io-timeout"
-[ $((end - start)) -lt 15 ]
-ok $? "silent server: the guesses are bounded in time"
+	'["io-timeout","unknown",["banner"]]' "silent server: io-timeout under banner, service unknown"
+is "$(jq -S -c '.grab.banner.probes' "$tmp/out")" \
+	'{"greeting":"silent","http":"no-answer","postgres":"no-answer","redis":"no-answer","tls":"no-answer"}' \
+	"silent server: all five probes ran and each ended unanswered at the sniff timeout"
+is "$(jq -c '[.probes,.connects,.grabs]' "$tmp/silent.json")" '[5,5,0]' \
+	"silent server: five connections in all, one per probe, no module run"
+is "$(cat "$tmp/silent.seen")" 5 \
+	"silent server: the five probe connections were open at the same time"
+jq -r .grab.banner.error "$tmp/out" | grep -q '^no decisive answer within 0.3s'
+ok $? "silent server: the error names the sniff timeout"
+$G --help | grep -q -- '--sniff-timeout DUR'
+ok $? "--help documents --sniff-timeout"
+$G -q --sniff-timeout 0 127.0.0.1:1 >/dev/null 2>&1
+is $? 2 "--sniff-timeout 0 is a usage error"
 
 is "$($G -q 127.0.0.1:"$(port garbage)" | jq -c '[.grab.banner.status,.grab.banner.hex,.service]')" \
 	'["success","00010267617262616765fffe0d0a","unknown"]' "garbage: the banner, with its bytes in hex"

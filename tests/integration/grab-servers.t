@@ -74,24 +74,6 @@ check() {
 		not_ok "$d" "$f"
 	fi
 }
-# todo DESCRIPTION DIAGFILE REASON COMMAND...: a TAP TODO test (runs, is
-# reported, does not fail the file): behaviour the contract does not promise
-# yet.
-todo() {
-	d=$1
-	f=$2
-	r=$3
-	shift 3
-	n=$((n + 1))
-	if [ -n "$skip_reason" ]; then
-		echo "ok $n # SKIP $d: $skip_reason"
-	elif "$@"; then
-		echo "ok $n - $d # TODO $r"
-	else
-		echo "not ok $n - $d # TODO $r"
-		[ -n "$f" ] && [ -s "$f" ] && head -n 5 "$f" | sed 's/^/# /'
-	fi
-}
 # server NAME: the following checks need server NAME (skipped when down).
 server() {
 	skip_reason=
@@ -386,39 +368,28 @@ while read -r ap want; do
 	port=${ap##*:}
 	jq -c "select(.port == $port)" "$R" >"$W/auto.$port" 2>/dev/null
 	case $want in
-	smtps | imaps | pop3s)
-		# Sniffing meets silence, sends a ClientHello and then expects
-		# HTTP; recognising the greeting inside TLS is not in the
-		# grab-cli contract yet.
-		plain=${want%s}
-		todo "auto: $ap ($want) named $plain" "$W/auto.$port" \
-		    "sniffing inside TLS is not in the contract yet" \
-		    jr "$W/auto.$port" ".service == \"$plain\" or .service == \"$want\""
-		;;
-	postgres)
-		# It says nothing first and drops a ClientHello or a GET
-		# (bad startup packet length) without a reply.
-		todo "auto: $ap ($want) named $want" "$W/auto.$port" \
-		    "postgres is silent and closes on a ClientHello or GET; no postgres probe in sniffing" \
-		    jr "$W/auto.$port" ".service == \"$want\""
-		;;
-	redis)
-		# It says nothing first, waits for a line after a ClientHello,
-		# and closes without a reply on a request with "Host:" (its
-		# cross-protocol guard): no "-ERR" for sniffing to see.
-		todo "auto: $ap ($want) named $want" "$W/auto.$port" \
-		    "redis answers neither a ClientHello nor an HTTP request; no redis probe in sniffing" \
-		    jr "$W/auto.$port" ".service == \"$want\""
-		;;
-	*)
-		check "auto: $ap ($want) named $want" "$W/auto.$port" \
-		    jr "$W/auto.$port" ".service == \"$want\""
-		;;
+	smtps | imaps | pop3s) alt=${want%s} ;; # the greeting inside TLS
+	*) alt=$want ;;
 	esac
+	# redis and postgres are silent until spoken to: named by the answers
+	# to the PING and SSLRequest probes.
+	check "auto: $ap ($want) named $want" "$W/auto.$port" \
+	    jr "$W/auto.$port" ".service == \"$want\" or .service == \"$alt\""
 done <"$LAB_PORTS"
 server sshd
 check "auto: ssh facts on an unusual port (host key fingerprint)" "$W/auto.${LAB_SSH_PORT:-0}" \
     jr "$W/auto.${LAB_SSH_PORT:-0}" '.grab.ssh.host_key.fingerprint == env.LAB_SSH_FP'
+server redis
+check "auto: redis (found by PING) on an unusual port: version $LAB_REDIS_VERSION" "$W/auto.${LAB_REDIS_PORT:-0}" \
+    jr "$W/auto.${LAB_REDIS_PORT:-0}" '.grab.redis.version == env.LAB_REDIS_VERSION and .grab.redis.auth_required == false'
+check "auto: redis with requirepass on an unusual port: auth_required true" "$W/auto.${LAB_REDIS_AUTH_PORT:-0}" \
+    jr "$W/auto.${LAB_REDIS_AUTH_PORT:-0}" '.grab.redis.auth_required == true'
+server postgres
+check "auto: postgres (found by SSLRequest) on an unusual port: tls_supported true" "$W/auto.${LAB_PG_PORT:-0}" \
+    jr "$W/auto.${LAB_PG_PORT:-0}" '.grab.postgres.status == "success" and .grab.postgres.tls_supported == true'
+server dovecot
+check "auto: imaps on an unusual port: the greeting inside TLS, lab certificate" "$W/auto.${LAB_IMAPS_PORT:-0}" \
+    jr "$W/auto.${LAB_IMAPS_PORT:-0}" '(.grab.imaps.banner | contains(env.LAB_MAIL_GREETING)) and (.grab.tls | cert_ok)'
 server nginx
 check "auto: nginx on an unusual port: title and certificate" "$W/auto.${LAB_HTTPS_PORT:-0}" \
     jr "$W/auto.${LAB_HTTPS_PORT:-0}" '(.grab | to_entries | map(.value.title? // empty) | index([env.LAB_HTTP_TITLE])) != null and (.grab.tls | cert_ok)'
@@ -458,8 +429,7 @@ while read -r ap want; do
 	if [ "$port" -gt 1023 ] && [ "$port" != 3306 ] && [ "$port" != 5432 ] &&
 	    [ "$port" != 6379 ]; then
 		# the password redis: not a well-known port, sniffed
-		todo "well-known ports: $ap ($want, sniffed) named $want" "$std/auto.$port" \
-		    "redis answers neither a ClientHello nor an HTTP request" \
+		check "well-known ports: $ap ($want, sniffed) named $want" "$std/auto.$port" \
 		    jr "$std/auto.$port" ".service == \"$want\""
 		continue
 	fi
