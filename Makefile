@@ -110,18 +110,27 @@ $(O)/tests/test_grab_textproto: $(O)/tests/unit/test_grab_textproto.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/nray-grab/textproto.o $(LIBNRAY) \
 	  $(LIBS_common)
 
+# Test tools: the lab's listener (tests/lab/netns.sh) and the permutation
+# benchmark.
+$(O)/tests/lab-listen: tests/lab/listen.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+$(O)/perm-bench: tests/bench/perm-bench.c $(LIBNRAY)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBNRAY) $(LIBS_common)
+
 # --- tests ---------------------------------------------------------------
 
 # prove (TAP) runs every unit test binary and every integration script.
-check: all $(UNIT_BIN) format-check lint-man check-man-options
+check: all $(UNIT_BIN) $(O)/tests/lab-listen format-check lint-man check-man-options
 	NRAY_BIN=$(abspath $(O)/bin) NRAY_TESTS=$(abspath $(O)/tests) NRAY_SANITIZE=$(SANITIZE) \
 	  prove --exec '' --timer $(UNIT_BIN) $(sort $(wildcard tests/integration/*.t))
 
 unit: $(UNIT_BIN)
 	prove --exec '' $(UNIT_BIN)
 
-integration: all
-	NRAY_BIN=$(abspath $(O)/bin) NRAY_SANITIZE=$(SANITIZE) prove --exec '' --timer $(sort $(wildcard tests/integration/*.t))
+integration: all $(O)/tests/lab-listen
+	NRAY_BIN=$(abspath $(O)/bin) NRAY_TESTS=$(abspath $(O)/tests) NRAY_SANITIZE=$(SANITIZE) prove --exec '' --timer $(sort $(wildcard tests/integration/*.t))
 
 MANPAGES := $(wildcard man/*.[1-8])
 
@@ -132,7 +141,8 @@ lint-man:
 check-man-options: all
 	@sh tools/check-man-options.sh $(O)/bin $(PROGRAMS)
 
-FORMAT_SRC = $(wildcard lib/*.[ch] nray-*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+FORMAT_SRC = $(wildcard lib/*.[ch] nray-*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c \
+               tests/lab/*.c tests/bench/*.c)
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -204,8 +214,8 @@ demo: all
 
 # --- benchmarks (never part of check) -------------------------------------
 
-bench: all
-	sh tests/bench/run-all.sh $(abspath $(O)/bin)
+bench: all $(O)/tests/lab-listen $(O)/perm-bench
+	NRAY_TESTS=$(abspath $(O)/tests) sh tests/bench/run-all.sh $(abspath $(O)/bin)
 
 # --- install / deps / clean ----------------------------------------------
 
