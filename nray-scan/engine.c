@@ -235,6 +235,8 @@ issue(struct engine *g)
 		if (h != NULL && (h->flagged || (g->o->discover && h->up))) {
 			g->c->skipped++;
 			job_final(g, j);
+			/* Nothing in flight may be left to release them. */
+			host_release_deferred(g, h);
 			continue;
 		}
 		if (h != NULL && h->inflight >= g->o->host_conc) {

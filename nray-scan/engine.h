@@ -83,6 +83,12 @@ void wheel_rearm(struct engine *g);
 void job_final(struct engine *g, int32_t j);
 /* A silent try of J: queue a retry, or report the port filtered. */
 void job_silent(struct engine *g, int32_t j);
+/*
+ * Moves every job deferred on H (by --host-concurrency) to the ready
+ * queue: for a host that needs no more probes (flagged, or up with
+ * --discover), whose deferred jobs no answer would otherwise release.
+ */
+void host_release_deferred(struct engine *g, struct host *h);
 /* Starts a try of J (a probe, or an outcome at once on a local error). */
 void probe_start(struct engine *g, int32_t j);
 /* Epoll reported EVENTS on J's socket: the connect finished. */

@@ -312,7 +312,8 @@ on_resolved(void *arg, const char *name, int status, const u128 *addrs,
 
 	in->res_pending--;
 	if (status < 0 || n == 0) {
-		log_warnx("%s: %s", name, why ? why : "no address");
+		if (in->o->worker == 0) /* every worker resolves it */
+			log_warnx("%s: %s", name, why ? why : "no address");
 		in->unresolved++;
 	} else {
 		t->addrs = xreallocarray(NULL, n, sizeof(*t->addrs));
@@ -431,12 +432,16 @@ item_add(
 			return;
 		}
 	}
+	/* Every worker reads the same input: the first one reports. */
 	if (bad) {
-		log_input_error(in->source, lineno, "line too long", text, len);
+		if (in->o->worker == 0)
+			log_input_error(
+			    in->source, lineno, "line too long", text, len);
 		in->rejected++;
 		nt.rec = NULL;
 	} else if (item_parse(in, text, len, &nt, &why) < 0) {
-		log_input_error(in->source, lineno, why, text, len);
+		if (in->o->worker == 0)
+			log_input_error(in->source, lineno, why, text, len);
 		in->rejected++;
 		nt.rec = NULL;
 	}
@@ -631,6 +636,9 @@ input_take(struct input *in, struct elem *e)
 			pi = local % t->ports->n;
 			e->addr = t->addrs ? t->addrs[ai] : t->lo + ai;
 			e->port = t->ports->port[pi];
+			/* Another worker's host: not ours to count. */
+			if (o->workers > 1 && !workers_owns(o, e->addr))
+				continue;
 			if ((t->excl &&
 			        addrset_contains(o->exclude, e->addr)) ||
 			    (o->sharded &&

@@ -36,6 +36,7 @@ enum {
 	OPT_SHARD,
 	OPT_RESUME,
 	OPT_WINDOW,
+	OPT_WORKERS,
 	OPT_SOURCE,
 	OPT_DNS,
 	OPT_EXCLUDE,
@@ -62,6 +63,7 @@ static const struct option longopts[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"resume", required_argument, NULL, OPT_RESUME},
     {"window", required_argument, NULL, OPT_WINDOW},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"source-ip", required_argument, NULL, OPT_SOURCE},
     {"dns-server", required_argument, NULL, OPT_DNS},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
@@ -112,6 +114,10 @@ usage(void)
 	    "write it when stopped\n"
 	    "      --window N            streamed targets permuted together "
 	    "(default 1024)\n"
+	    "      --workers N           processes sharing the scan, hosts "
+	    "split among them\n"
+	    "                            (default: one per core, at most 4; "
+	    "1 with --resume)\n"
 	    "      --source-ip ADDR      bind probes to this source address\n"
 	    "      --dns-server ADDR[:PORT]  resolver for host names "
 	    "(default: system)\n"
@@ -239,6 +245,9 @@ parse_options(int argc, char **argv, struct scan_opts *o,
 			break;
 		case OPT_RESUME:
 			o->resume_path = optarg;
+			break;
+		case OPT_WORKERS:
+			o->workers = (int)opt_u64("--workers", optarg, 1, 64);
 			break;
 		case OPT_WINDOW:
 			o->window = opt_u64("--window", optarg, 1, 1 << 20);
@@ -373,9 +382,33 @@ main(int argc, char **argv)
 	} else
 		o.concurrency = conc_arg;
 	o.hash = resume_hash(&o);
+	o.status_fd = -1;
+	if (o.workers == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		o.workers = o.resume_path != NULL ? 1
+		    : cores < 1                   ? 1
+		    : cores > 4                   ? 4
+		                                  : (int)cores;
+	} else if (o.workers > 1 && o.resume_path != NULL) {
+		opt_usage_error("--resume needs --workers 1");
+	}
 
-	st = stats_new();
 	out_init(&o);
+	if (o.workers > 1 && (status = workers_run(&o)) >= 0) {
+		ports_free(o.ports);
+		cli_exclude_free(&ce);
+		if (opt_close_stdout() != 0 && status == 0)
+			status = EXIT_REJECTED;
+		return status;
+	}
+	status = 0;
+	if (o.workers > 1) {
+		/* A worker: its summary goes to the parent's status pipe. */
+		static char path[32];
+		snprintf(path, sizeof(path), "/dev/fd/%d", o.status_fd);
+		o.stats_path = path;
+	}
+	st = stats_new();
 	hosts = hosts_new(4 * (o.concurrency > 4096 ? o.concurrency : 4096));
 	in = input_new(&o);
 	if (o.resume_path != NULL && resume_load(&o, in, hosts))

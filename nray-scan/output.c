@@ -186,6 +186,15 @@ out_progress(const struct scan_counts *c, uint64_t done, int have_total,
 	char eta[32] = "";
 	double dt;
 
+	if (oo->status_fd >= 0) {
+		/* A worker: the parent shows the sum of all. */
+		if (!force && now - last_progress >= 0.25) {
+			last_progress = now;
+			workers_report(
+			    oo, done, have_total, total, c->probes, c->open);
+		}
+		return;
+	}
 	if (oo->quiet || !(oo->progress || tty))
 		return;
 	if (force) {

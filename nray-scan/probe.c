@@ -61,6 +61,20 @@ host_try_end(struct engine *g, const struct job *jb)
 	return h;
 }
 
+void
+host_release_deferred(struct engine *g, struct host *h)
+{
+	int32_t d;
+
+	while ((d = h->dhead) >= 0) {
+		h->dhead = g->jobs[d].next;
+		g->ndefer--;
+		g->jobs[d].where = J_READY;
+		fifo_push(g, &g->ready, d, 0);
+	}
+	h->dtail = -1;
+}
+
 static void
 apo_check(struct engine *g, struct host *h, const struct elem *e, double rtt)
 {

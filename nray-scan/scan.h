@@ -68,6 +68,9 @@ struct scan_opts {
 	int progress, quiet;
 	const char *stats_path;
 	uint64_t hash; /* of the options that shape the probe space */
+	int workers;   /* processes sharing the scan (workers.c) */
+	int worker;    /* this one's index, 0-based */
+	int status_fd; /* a worker's status pipe to the parent, else -1 */
 };
 
 struct window;
@@ -254,6 +257,19 @@ int out_failed(void);
 /* Progress on stderr when due; FORCE at the end clears the line. */
 void out_progress(const struct scan_counts *c, uint64_t done, int have_total,
     uint64_t total, double now, int force);
+
+/* ---- workers.c ---- */
+/*
+ * With o->workers > 1: forks the workers.  Returns -1 in a worker (which
+ * then scans its share as usual) and the exit status in the parent, after
+ * every worker ended and their output and summaries were merged.
+ */
+int workers_run(struct scan_opts *o);
+/* True when ADDR's host belongs to this worker. */
+int workers_owns(const struct scan_opts *o, u128 addr);
+/* A worker's progress, to the parent. */
+void workers_report(const struct scan_opts *o, uint64_t done, int have_total,
+    uint64_t total, uint64_t probes, uint64_t open);
 
 /* ---- resume.c ---- */
 /* Hash of the options that shape the probe space. */

@@ -14,7 +14,7 @@ fi
 scan=$(lab_scanner)
 tarpit=10.78.2.1
 real=10.78.2.2
-echo 1..10
+echo 1..12
 lab_ok "nray-scan is built ($scan)" test -x "$scan" || exit 1
 lab_ok "lab is up" lab_up || exit 1
 # Every even port of 2-2000 listens (on every address), and 7777 too; all
@@ -48,4 +48,16 @@ lab_records <"$LAB_DIR/out" | awk -v ip="$real" '$1 == ip' >"$LAB_DIR/found"
 seq 2 2 2000 | awk -v ip="$real" '{ print ip, $1, "open" }' >"$LAB_DIR/truth"
 lab_states "the real host" "$LAB_DIR/found" "$LAB_DIR/truth" open
 lab_is "the real host: no duplicates" "$(lab_dups "$LAB_DIR/found" | head -3)" ""
+
+# The tarpit alone, with ports left waiting on --host-concurrency when it is
+# flagged: nothing in flight is left to release them, and the scan must
+# still end (it once waited for them forever).
+lab_run 60 "$scan" -q -p 1-2000 --host-concurrency 64 "$tarpit" \
+	>"$LAB_DIR/out2" 2>"$LAB_DIR/err2"
+rc=$?
+lab_is "the tarpit alone: the scan ends, exit 0" "$rc" 0 ||
+	lab_diag <"$LAB_DIR/err2"
+lab_is "the tarpit alone: flagged once" \
+	"$(jq -c 'select(.type == "host") | .flag' <"$LAB_DIR/out2")" \
+	'"all-ports-open"'
 [ "$LAB_TFAIL" = 0 ]
