@@ -210,7 +210,7 @@ fuzz-run: fuzz
 
 # A real pipeline on a safe default: this machine's loopback only.
 demo: all
-	$(O)/bin/nray-targets 127.0.0.1 ::1 | $(O)/bin/nray-scan -p top1000 --progress
+	$(O)/bin/nray-targets 127.0.0.1 ::1 | $(O)/bin/nray-scan -p top1000 | $(O)/bin/nray-grab
 
 # --- benchmarks (never part of check) -------------------------------------
 
