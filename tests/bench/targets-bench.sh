@@ -17,29 +17,30 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # run NAME CMD...: wall seconds and peak RSS (KiB) of CMD, output counted
 run() {
 	name=$1; shift
-	: >"$tmp/$name.t"; : >"$tmp/$name.m"
+	f=$tmp/$(echo "$name" | tr '/' '_')
+	: >"$f.t"; : >"$f.m"
 	i=0
 	while [ $i -lt "$runs" ]; do
-		/usr/bin/time -f '%e %M' -o "$tmp/tm" "$@" 2>/dev/null | wc -l >"$tmp/$name.n"
-		awk '{ print $1 }' "$tmp/tm" >>"$tmp/$name.t"
-		awk '{ print $2 }' "$tmp/tm" >>"$tmp/$name.m"
+		/usr/bin/time -f '%e %M' -o "$tmp/tm" "$@" 2>/dev/null | wc -l >"$f.n"
+		awk '{ print $1 }' "$tmp/tm" >>"$f.t"
+		awk '{ print $2 }' "$tmp/tm" >>"$f.m"
 		i=$((i + 1))
 	done
-	t=$(median <"$tmp/$name.t"); m=$(median <"$tmp/$name.m"); n=$(cat "$tmp/$name.n")
+	t=$(median <"$f.t"); m=$(median <"$f.m"); n=$(cat "$f.n")
 	echo "$name $t $m $n"
 }
 
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
 echo "# medians of $runs runs"
 printf '%-34s %10s %12s %14s %12s\n' test secs addrs addrs/s "peak RSS"
-set -- $(run expand-0/0-shard1of64 "$bin/nray-targets" -q --expand --shard 1/64 0.0.0.0/0)
+set -- $(run expand-0.0.0.0/0-shard1of64 "$bin/nray-targets" -q --expand --shard 1/64 0.0.0.0/0)
 printf '%-34s %10s %12s %14.0f %9s KiB\n' "$1" "$2" "$4" "$(echo "$4 / $2" | bc -l)" "$3"
 
-set -- $(run nray-expand-/12 "$bin/nray-targets" -q --expand 10.0.0.0/12)
+set -- $(run nray-expand-10.0.0.0/12 "$bin/nray-targets" -q --expand 10.0.0.0/12)
 nt=$2
 printf '%-34s %10s %12s %14.0f %9s KiB\n' "$1" "$2" "$4" "$(echo "$4 / $2" | bc -l)" "$3"
 if command -v nmap >/dev/null; then
-	set -- $(run nmap-sL-n-/12 nmap -sL -n 10.0.0.0/12)
+	set -- $(run nmap-sL-n-10.0.0.0/12 nmap -sL -n 10.0.0.0/12)
 	printf '%-34s %10s %12s %14.0f %9s KiB\n' "$1" "$2" "$4" "$(echo "$4 / $2" | bc -l)" "$3"
 	echo "# nmap -sL -n / nray-targets --expand wall time on the /12: $(echo "scale=1; $2 / $nt" | bc -l)x"
 	echo "# (nmap prints two header/footer lines besides one line per address)"
