@@ -241,4 +241,6 @@ deps:
 clean:
 	rm -rf build
 
+.SECONDARY:
+
 -include $(shell find build -name '*.d' 2>/dev/null)
