@@ -40,8 +40,8 @@ struct worker {
 	int in_fd;  /* its stdin (when fed), or -1 */
 	int out_fd; /* its stdout */
 	int st_fd;  /* its status pipe */
-	char out[WBUF];
-	size_t out_len;
+	char *out;  /* its output not yet forwarded: lines are kept whole */
+	size_t out_len, out_cap;
 	char st[4096];
 	size_t st_len;
 	uint64_t done, total, probes, open;
@@ -52,6 +52,7 @@ struct worker {
 
 static struct worker *w;
 static int nw;
+static size_t out_max; /* the longest line a worker's buffer may grow to */
 
 /* Keys of the summary that every worker counts alike (all read the same
  * input): taken from the first worker, not summed. */
@@ -68,7 +69,10 @@ set_nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-/* Writes the complete lines of a worker's output to stdout. */
+/*
+ * Writes the complete lines of a worker's output to stdout (ALL: the rest
+ * too, at its end), so records of two workers never mix within a line.
+ */
 static void
 forward(struct worker *k, int all)
 {
@@ -79,6 +83,8 @@ forward(struct worker *k, int all)
 		n = k->out_len;
 	else if ((nl = memrchr(k->out, '\n', k->out_len)) != NULL)
 		n = (size_t)(nl - k->out) + 1;
+	else if (k->out_len == k->out_cap && k->out_cap >= out_max)
+		n = k->out_len; /* longer than any record can be: let it go */
 	else
 		return;
 	if (n == 0)
@@ -278,13 +284,18 @@ parent_loop(struct scan_opts *o, int feed)
 					k->in_fd = -1;
 				}
 			}
-			if (k->out_fd >= 0) {
+			if (k->out_fd >= 0 && k->out_len == k->out_cap &&
+			    k->out_cap < out_max) {
+				/* A line longer than the buffer: make room. */
+				k->out_cap *= 2;
+				k->out = xreallocarray(k->out, k->out_cap, 1);
+			}
+			if (k->out_fd >= 0 && k->out_len < k->out_cap) {
 				r = read(k->out_fd, k->out + k->out_len,
-				    sizeof(k->out) - k->out_len);
+				    k->out_cap - k->out_len);
 				if (r > 0) {
 					k->out_len += (size_t)r;
-					forward(
-					    k, k->out_len == sizeof(k->out));
+					forward(k, 0);
 					forwarded = 1;
 				} else if (r == 0 ||
 				    (errno != EAGAIN && errno != EINTR)) {
@@ -354,6 +365,9 @@ workers_run(struct scan_opts *o)
 
 	nw = o->workers;
 	w = xcalloc((size_t)nw, sizeof(*w));
+	/* A record carries its input record through: it may be as long as
+	 * the longest input line, plus what the scan adds. */
+	out_max = 2 * o->max_line + WBUF;
 	fflush(stdout);
 	fflush(stderr);
 	for (i = 0; i < nw; i++) {
@@ -386,6 +400,8 @@ workers_run(struct scan_opts *o)
 		close(pout[1]);
 		close(pst[1]);
 		w[i].pid = pid;
+		w[i].out_cap = WBUF;
+		w[i].out = xmalloc(WBUF);
 		w[i].in_fd = feed ? pin[1] : -1;
 		w[i].out_fd = pout[0];
 		w[i].st_fd = pst[0];
@@ -409,8 +425,10 @@ workers_run(struct scan_opts *o)
 		}
 	}
 	summarize(o, st);
-	for (i = 0; i < nw; i++)
+	for (i = 0; i < nw; i++) {
 		json_decref(w[i].summary);
+		free(w[i].out);
+	}
 	free(w);
 	if (sig_stop)
 		return sig_exit_status();

@@ -113,6 +113,21 @@ is "$(jq -c 'select((.rtt_ms | type) != "number" or .proto != "tcp" or
 is "$(jq -r 'select(.state == "closed") | .port' "$tmp/o" | wc -l)" 395 \
 	"395 closed"
 
+# --- --workers: records of several workers never mix within a line ----------
+# Tens of thousands of records from two workers at once, through a reader
+# that starts late so that the pipes fill: the parent must forward whole
+# lines only.  (It once cut lines at its buffer's edge; scan-loss.t caught
+# that as a jq parse error, this test did not reproduce it reliably.)
+{
+	"$scan" -q --workers 2 --states all -p 1-5000 127.0.0.2-127.0.0.9
+	echo $? >"$tmp/wrc"
+} | { sleep 1; cat; } >"$tmp/w"
+is "$(cat "$tmp/wrc")" 0 "--workers 2: exits 0"
+is "$(jq -c . "$tmp/w" 2>&1 | wc -l)" 40000 \
+	"--workers 2: 40000 records, every line valid JSON"
+is "$(jq -r '"\(.ip) \(.port)"' "$tmp/w" 2>/dev/null | sort -u | wc -l)" 40000 \
+	"--workers 2: every address and port once"
+
 # --- per-target ports, carried fields --------------------------------------
 printf '%s\n' "127.0.0.1:$((B + 3))" "[::1]:$((B + 120))" \
 	"{\"type\":\"target\",\"ip\":\"::1\",\"ports\":\"$((B + 3)),$((B + 4))\",\"tag\":\"x\",\"src\":{\"file\":\"f\"}}" \
