@@ -385,6 +385,7 @@ workers_run(struct scan_opts *o)
 					close(w[j].in_fd);
 				close(w[j].out_fd);
 				close(w[j].st_fd);
+				free(w[j].out);
 			}
 			if (feed)
 				close(pin[1]);
