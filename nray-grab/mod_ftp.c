@@ -60,10 +60,12 @@ ftp_features(const uint8_t *data, const struct tp_reply *rep)
 	return out;
 }
 
-static enum grab_next
-ftp_on_reply(struct grab *g, struct ftp_state *st, const uint8_t *data,
-    const struct tp_reply *rep)
+/* One complete reply (a tp_replies callback: returns an enum grab_next). */
+static int
+ftp_on_reply(void *arg, const uint8_t *data, const struct tp_reply *rep)
 {
+	struct grab *g = arg;
+	struct ftp_state *st = grab_state(g);
 	json_t *r = grab_result(g), *feat;
 	const char *banner;
 
@@ -125,26 +127,13 @@ ftp_start(struct grab *g)
 static enum grab_next
 ftp_input(struct grab *g, const uint8_t *data, size_t len, size_t *used)
 {
-	struct ftp_state *st = grab_state(g);
-	struct tp_reply rep;
-	enum grab_next next;
-	int rc;
+	int rc = tp_replies(data, len, used, ftp_on_reply, g);
 
-	*used = 0;
-	while (*used < len) {
-		rc = tp_reply(data + *used, len - *used, &rep);
-		if (rc == TP_MORE)
-			return GRAB_MORE;
-		if (rc == NERR_TOOLONG)
-			return grab_fail(g, GRAB_S_PROTO, "reply too long");
-		if (rc < 0)
-			return grab_fail(g, GRAB_S_PROTO, "not an FTP reply");
-		next = ftp_on_reply(g, st, data + *used, &rep);
-		*used += rep.used;
-		if (next != GRAB_MORE)
-			return next;
-	}
-	return GRAB_MORE;
+	if (rc == NERR_TOOLONG)
+		return grab_fail(g, GRAB_S_PROTO, "reply too long");
+	if (rc < 0)
+		return grab_fail(g, GRAB_S_PROTO, "not an FTP reply");
+	return (enum grab_next)rc; /* GRAB_MORE is 0 */
 }
 
 static enum grab_next

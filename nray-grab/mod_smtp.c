@@ -56,10 +56,12 @@ smtp_quit(struct grab *g, struct smtp_state *st)
 	return GRAB_DONE;
 }
 
-static enum grab_next
-smtp_on_reply(struct grab *g, struct smtp_state *st, const uint8_t *data,
-    const struct tp_reply *rep)
+/* One complete reply (a tp_replies callback: returns an enum grab_next). */
+static int
+smtp_on_reply(void *arg, const uint8_t *data, const struct tp_reply *rep)
 {
+	struct grab *g = arg;
+	struct smtp_state *st = grab_state(g);
 	json_t *r = grab_result(g);
 	const char *banner;
 	int starttls;
@@ -123,26 +125,13 @@ smtp_start(struct grab *g)
 static enum grab_next
 smtp_input(struct grab *g, const uint8_t *data, size_t len, size_t *used)
 {
-	struct smtp_state *st = grab_state(g);
-	struct tp_reply rep;
-	enum grab_next next;
-	int rc;
+	int rc = tp_replies(data, len, used, smtp_on_reply, g);
 
-	*used = 0;
-	while (*used < len) {
-		rc = tp_reply(data + *used, len - *used, &rep);
-		if (rc == TP_MORE)
-			return GRAB_MORE;
-		if (rc == NERR_TOOLONG)
-			return grab_fail(g, GRAB_S_PROTO, "reply too long");
-		if (rc < 0)
-			return grab_fail(g, GRAB_S_PROTO, "not an SMTP reply");
-		next = smtp_on_reply(g, st, data + *used, &rep);
-		*used += rep.used;
-		if (next != GRAB_MORE)
-			return next;
-	}
-	return GRAB_MORE;
+	if (rc == NERR_TOOLONG)
+		return grab_fail(g, GRAB_S_PROTO, "reply too long");
+	if (rc < 0)
+		return grab_fail(g, GRAB_S_PROTO, "not an SMTP reply");
+	return (enum grab_next)rc; /* GRAB_MORE is 0 */
 }
 
 static enum grab_next

@@ -40,6 +40,29 @@ tp_code(const uint8_t *s, size_t len)
 }
 
 int
+tp_replies(const uint8_t *data, size_t len, size_t *used,
+    int (*fn)(void *arg, const uint8_t *reply, const struct tp_reply *r),
+    void *arg)
+{
+	struct tp_reply rep;
+	int rc;
+
+	*used = 0;
+	while (*used < len) {
+		rc = tp_reply(data + *used, len - *used, &rep);
+		if (rc == TP_MORE)
+			return 0;
+		if (rc < 0)
+			return rc;
+		rc = fn(arg, data + *used, &rep);
+		*used += rep.used;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
 tp_reply(const uint8_t *data, size_t len, struct tp_reply *r)
 {
 	size_t off = 0, ll, used, lines = 0;

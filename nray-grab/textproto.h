@@ -48,6 +48,16 @@ struct tp_reply {
 int tp_reply(const uint8_t *data, size_t len, struct tp_reply *r);
 
 /*
+ * Hands each complete reply at the start of DATA[0..LEN) to FN(ARG, the
+ * reply's bytes, the reply) while FN returns 0; *USED gets the bytes of the
+ * replies handed over.  Returns 0 when more bytes are needed, FN's nonzero
+ * result, or NERR_PROTO / NERR_TOOLONG as tp_reply does.
+ */
+int tp_replies(const uint8_t *data, size_t len, size_t *used,
+    int (*fn)(void *arg, const uint8_t *reply, const struct tp_reply *r),
+    void *arg);
+
+/*
  * The lines of a reply of USED bytes as a JSON array of strings, each
  * without its "ddd-"/"ddd " prefix when it has the reply's code, CR LF
  * dropped, sanitized (lib/utf8.h).
